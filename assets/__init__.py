@@ -1,0 +1,1 @@
+"""Asset definitions by stage. Each module stays thin: domain logic lives in ``prefinery``."""

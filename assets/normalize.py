@@ -1,0 +1,113 @@
+"""Stage 2, normalize: the dbt project as assets, from parsed candidates to the marts.
+
+dbt runs against an in-memory DuckDB and writes each model as Parquet under its own
+target folder. Only after dbt finishes are the models that built committed into the
+lake, one atomic file per source partition; then their events are reported, with row
+counts, to Dagster. A failed run commits nothing it did not build, and no two runs ever
+share a DuckDB file. dbt tests become asset checks; those with severity error block
+everything downstream.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pyarrow.parquet as pq
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt import DBT_PROJECT_DIR, dbt_project, ensure_manifest
+from orchestration.partitions import source_partitions
+from orchestration.resources import PrefineryResource
+from prefinery.storage import Lake, WrittenPartition
+
+
+class NormalizeTranslator(DagsterDbtTranslator):
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id.startswith("model."):
+            layer = manifest["nodes"][unique_id]["fqn"][1]
+            spec = spec.replace_attributes(group_name="normalize").merge_attributes(
+                kinds={"parquet"}, tags={"layer": layer}
+            )
+        return spec
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    partitions_def=source_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=NormalizeTranslator(),
+)
+def normalize(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery: PrefineryResource) -> Iterator[Any]:
+    keys = list(context.partition_keys)
+    lake = prefinery.lake()
+    target = DBT_PROJECT_DIR / "target" / "runs" / f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:8]}"
+    (target / "external").mkdir(parents=True)
+    # dagster-dbt passes this process's environment to dbt: the run's partitions and lake.
+    os.environ["PREFINERY_PARTITIONS"] = ",".join(keys)
+    os.environ["PREFINERY_LAKE"] = str(lake.root)
+    context.log.info(f"dbt build for partitions {keys}, outputs staged in {target}")
+
+    invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    events = list(invocation.stream())
+    committed = _commit(lake, target, keys, context)
+    for event in events:
+        if isinstance(event, dg.Output):
+            model = str(event.metadata["unique_id"].value).rsplit(".", 1)[-1]
+            if model in committed:
+                event = event.with_metadata({**event.metadata, **_row_metadata(committed[model])})
+        yield event
+
+    if not invocation.is_successful():
+        raise dg.Failure(
+            description=f"dbt build failed; staged outputs and logs kept in {target}",
+            metadata={"failed nodes": _failures(target)},
+        )
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def _commit(
+    lake: Lake, target: Path, keys: list[str], context: dg.AssetExecutionContext
+) -> dict[str, dict[str, WrittenPartition]]:
+    """Move every model that built successfully from the staging folder into the lake."""
+    committed = {}
+    for result in _run_results(target):
+        if not result["unique_id"].startswith("model.") or result["status"] != "success":
+            continue
+        model = result["unique_id"].rsplit(".", 1)[-1]
+        staged = target / "external" / f"{model}.parquet"
+        committed[model] = lake.write_partitions(model, pq.read_table(staged), keys)
+        context.log.info(f"committed {model}: " + ", ".join(f"{k}={w.rows:,}" for k, w in committed[model].items()))
+    return committed
+
+
+def _run_results(target: Path) -> list[dict[str, Any]]:
+    path = target / "run_results.json"
+    return json.loads(path.read_text())["results"] if path.is_file() else []
+
+
+def _failures(target: Path) -> str:
+    failed = [
+        f"{r['unique_id']}: {r['status']}: {(r.get('message') or '').strip()[:300]}"
+        for r in _run_results(target)
+        if r["status"] not in ("success", "pass")
+    ]
+    return "\n".join(failed) or "dbt exited with an error before running any node (see the step log)"
+
+
+def _row_metadata(partitions: dict[str, WrittenPartition]) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"dagster/row_count": sum(w.rows for w in partitions.values())}
+    if len(partitions) == 1:
+        (only,) = partitions.values()
+        metadata["path"] = dg.MetadataValue.path(str(only.path))
+    else:
+        metadata["rows by partition"] = dg.MetadataValue.json({k: w.rows for k, w in partitions.items()})
+    return metadata

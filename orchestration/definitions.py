@@ -1,0 +1,21 @@
+"""The code location: every asset, check, resource and job of Prefinery."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from assets import checks, ingest, normalize, sources, warehouse
+from orchestration.dbt import dbt_project
+from orchestration.jobs import refinery_job
+from orchestration.resources import PrefineryResource
+
+defs = dg.Definitions(
+    assets=dg.load_assets_from_modules([sources, ingest, normalize, warehouse]),
+    asset_checks=dg.load_asset_checks_from_modules([checks]),
+    jobs=[refinery_job],
+    resources={
+        "prefinery": PrefineryResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    },
+)

@@ -1,7 +1,5 @@
 """Stage 3, quality gates that block what comes after them."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.partitions import source_partitions
@@ -20,17 +18,17 @@ from prefinery.conservation import ledger
 def conservation(context: dg.AssetCheckExecutionContext, prefinery: PrefineryResource) -> dg.AssetCheckResult:
     lake = prefinery.lake()
     ledgers = [ledger(lake, key) for key in context.partition_keys]
-    unbalanced = [l.source_id for l in ledgers if not l.balanced]
+    unbalanced = [book.source_id for book in ledgers if not book.balanced]
     return dg.AssetCheckResult(
         passed=not unbalanced,
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
-            "records read": sum(l.records_read for l in ledgers),
-            "candidates": sum(l.candidates for l in ledgers),
-            "examples": sum(l.examples for l in ledgers),
-            "license records": sum(l.license_records for l in ledgers),
-            "quarantined": sum(l.quarantined for l in ledgers),
+            "records read": sum(book.records_read for book in ledgers),
+            "candidates": sum(book.candidates for book in ledgers),
+            "examples": sum(book.examples for book in ledgers),
+            "license records": sum(book.license_records for book in ledgers),
+            "quarantined": sum(book.quarantined for book in ledgers),
             "unbalanced partitions": ", ".join(unbalanced) or "none",
-            "ledger": dg.MetadataValue.json([l.as_dict() for l in ledgers]),
+            "ledger": dg.MetadataValue.json([book.as_dict() for book in ledgers]),
         },
     )

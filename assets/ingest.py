@@ -5,8 +5,6 @@ backfill policy) and handles each partition in turn; every partition is its own 
 file, written atomically, so runs over different or even the same sources never clash.
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Callable
 
@@ -27,7 +25,7 @@ INGEST = dict(
 
 @dg.asset(
     **INGEST,
-    deps=["source_registry"],
+    deps=["registry_sources"],
     kinds={"python", "duckdb", "parquet"},
     code_version="1",
     description="Every record of a source's files, pinned by sha256, with file, position and payload as found.",
@@ -90,7 +88,7 @@ def _result(
     total = sum(w.rows for w in written.values())
     metadata: dict[str, object] = {"dagster/row_count": total, **(extra or {})}
     if len(written) == 1:
-        (key, only), = written.items()
+        ((key, only),) = written.items()
         metadata["path"] = dg.MetadataValue.path(str(only.path))
         metadata["file sha256"] = only.sha256
         metadata.update({name: values[key] for name, values in per_partition.items()})
@@ -103,4 +101,3 @@ def _result(
         ]
         metadata["partitions"] = dg.MetadataValue.md("\n".join([header, rule, *lines]))
     return dg.MaterializeResult(metadata=metadata)
-

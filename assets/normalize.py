@@ -8,8 +8,6 @@ share a DuckDB file. dbt tests become asset checks; those with severity error bl
 everything downstream.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import shutil

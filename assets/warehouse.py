@@ -1,7 +1,5 @@
 """Serving: a DuckDB file of views over the lake, for SQL from any client."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.resources import PrefineryResource
@@ -17,12 +15,15 @@ from prefinery.warehouse import build_warehouse
 )
 def warehouse(context: dg.AssetExecutionContext, prefinery: PrefineryResource) -> dg.MaterializeResult:
     settings = prefinery.settings()
-    views = build_warehouse(prefinery.lake(), settings.warehouse_path)
-    context.log.info(f"{len(views)} views in {settings.warehouse_path}")
+    built = build_warehouse(prefinery.lake(), settings.warehouse_path)
+    context.log.info(
+        f"{len(built.views)} views in {built.path} ({'rebuilt' if built.rebuilt else 'already up to date'})"
+    )
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(settings.warehouse_path)),
-            "views": dg.MetadataValue.json(views),
-            "query with": f"duckdb -readonly {settings.warehouse_path}",
+            "path": dg.MetadataValue.path(str(built.path)),
+            "views": dg.MetadataValue.json(sorted(built.views)),
+            "rebuilt": built.rebuilt,
+            "query with": f"duckdb -readonly {built.path}",
         }
     )

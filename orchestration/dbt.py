@@ -39,8 +39,17 @@ def ensure_manifest() -> Path:
         if not _is_current(fingerprint):
             dbt = Path(sys.executable).with_name("dbt")
             result = subprocess.run(
-                [str(dbt), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
-                 "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", "target"],
+                [
+                    str(dbt),
+                    "parse",
+                    "--quiet",
+                    "--project-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--profiles-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--target-path",
+                    "target",
+                ],
                 cwd=DBT_PROJECT_DIR,
                 env={**os.environ, **dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
                 capture_output=True,
@@ -53,11 +62,7 @@ def ensure_manifest() -> Path:
 
 
 def _is_current(fingerprint: str) -> bool:
-    return (
-        dbt_project.manifest_path.is_file()
-        and _FINGERPRINT.is_file()
-        and _FINGERPRINT.read_text() == fingerprint
-    )
+    return dbt_project.manifest_path.is_file() and _FINGERPRINT.is_file() and _FINGERPRINT.read_text() == fingerprint
 
 
 def _source_fingerprint() -> str:

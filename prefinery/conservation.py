@@ -45,9 +45,7 @@ def ledger(lake: Lake, source_id: str) -> Ledger:
     try:
         for name in ("raw_records", "parsed_records", *OUTPUT_TABLES):
             con.execute(f"create view {name} as select * from {lake.scan(name, [source_id])}")
-        outputs = " union all ".join(
-            f"select example_id, file, record_index from {name}" for name in OUTPUT_TABLES
-        )
+        outputs = " union all ".join(f"select example_id, file, record_index from {name}" for name in OUTPUT_TABLES)
         row = con.execute(
             f"""
             with outputs as ({outputs})

@@ -71,9 +71,7 @@ def read_records(
 def _detect_compression(path: Path, label: str) -> str | None:
     size = path.stat().st_size
     if size == 0:
-        raise FileFormatError(
-            f"{label}: the file is empty (0 bytes). Re-download it, or remove it from the registry."
-        )
+        raise FileFormatError(f"{label}: the file is empty (0 bytes). Re-download it, or remove it from the registry.")
     with open(path, "rb") as fh:
         head = fh.read(4)
     by_magic = next((name for name, magic in _MAGIC.items() if head.startswith(magic)), None)
@@ -81,8 +79,10 @@ def _detect_compression(path: Path, label: str) -> str | None:
     if by_magic != by_name:
         said = f"its name ends in {path.suffix!r}" if by_name else "its name has no compression suffix"
         found = f"its bytes are {by_magic}" if by_magic else "its bytes are not compressed"
-        fix = f"rename it to end in '.{'gz' if by_magic == 'gzip' else 'zst'}'" if by_magic else (
-            f"rename it without {path.suffix!r}"
+        fix = (
+            f"rename it to end in '.{'gz' if by_magic == 'gzip' else 'zst'}'"
+            if by_magic
+            else (f"rename it without {path.suffix!r}")
         )
         raise FileFormatError(f"{label}: {said} but {found}. The file is not what its name says: {fix}, or replace it.")
     return by_magic
@@ -115,11 +115,15 @@ def _read_json_array(
     own = con is None
     con = duckdb.connect(":memory:") if own else con
     try:
-        payloads = con.sql(
-            "select json::varchar as payload from read_json_objects($path, format = 'array', "
-            "maximum_object_size = $max_bytes, compression = $compression)",
-            params={"path": str(path), "max_bytes": MAX_RECORD_BYTES, "compression": compression or "none"},
-        ).to_arrow_table().column("payload")
+        payloads = (
+            con.sql(
+                "select json::varchar as payload from read_json_objects($path, format = 'array', "
+                "maximum_object_size = $max_bytes, compression = $compression)",
+                params={"path": str(path), "max_bytes": MAX_RECORD_BYTES, "compression": compression or "none"},
+            )
+            .to_arrow_table()
+            .column("payload")
+        )
     except duckdb.Error as exc:
         if compression:
             _decompressed(path, compression, label)  # a damaged stream gets its own, clearer error
@@ -178,7 +182,12 @@ def _read_json_lines(data: bytes, label: str) -> pa.Table:
         payloads.append(text.removesuffix("\r"))
         errors.append(error)
     return pa.table(
-        {"record_index": pa.array(indices, pa.int64()), "locator": locators, "payload": payloads, "decode_error": pa.array(errors, pa.string())},
+        {
+            "record_index": pa.array(indices, pa.int64()),
+            "locator": locators,
+            "payload": payloads,
+            "decode_error": pa.array(errors, pa.string()),
+        },
         schema=RAW_RECORD_SCHEMA,
     )
 

@@ -132,7 +132,9 @@ def parse_source(
     return pa.table(rows, schema=PARSED_SCHEMA)
 
 
-def _parse_record(parser: Parser, payload: str, decode_error: str | None, ctx: RecordContext) -> list[Example | ParseError]:
+def _parse_record(
+    parser: Parser, payload: str, decode_error: str | None, ctx: RecordContext
+) -> list[Example | ParseError]:
     if decode_error:
         return [ParseError(Reason(decode_error), "the record's bytes are not valid UTF-8 (bad bytes shown as U+FFFD)")]
     try:
@@ -175,7 +177,12 @@ def _append(
         "example_id": identity.example_id(source_id, file, record_index, sub_index),
     }
     if isinstance(outcome, ParseError):
-        values = {**base, "reason_code": outcome.reason.value, "reason_message": outcome.message, "reason_field": outcome.field}
+        values = {
+            **base,
+            "reason_code": outcome.reason.value,
+            "reason_message": outcome.message,
+            "reason_field": outcome.field,
+        }
     else:
         values = {**base, **_example_columns(outcome)}
     for name in PARSED_SCHEMA.names:

@@ -64,6 +64,9 @@ class Lake:
 
     def write(self, table: str, data: pa.Table, partition: str | None = None) -> WrittenPartition:
         """Write one partition atomically: readers see the old file or the new one, never half."""
+        # Every field nullable: whether a writer saw a null must not change a partition's
+        # schema or bytes (DuckDB marks a column NOT NULL when the rows it wrote had none).
+        data = data.cast(pa.schema([f.with_nullable(True) for f in data.schema], metadata=data.schema.metadata))
         target = self.partition_file(table, partition)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
@@ -82,9 +85,7 @@ class Lake:
         """Split rows by ``column`` into the given partitions, row order kept. A partition
         with no rows gets an empty file, so a re-run that empties it leaves nothing stale."""
         keys = data.column(column)
-        return {
-            key: self.write(table, data.filter(pc.equal(keys, key)), partition=key) for key in partitions
-        }
+        return {key: self.write(table, data.filter(pc.equal(keys, key)), partition=key) for key in partitions}
 
     def read(
         self,

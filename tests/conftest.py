@@ -4,6 +4,20 @@ the resolver's message rather than skip."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
+# Tests never touch the developer's var/: every run of the suite gets its own state
+# folder (lake, Dagster instance, cache), removed at exit. Set before any project import.
+_STATE = tempfile.mkdtemp(prefix="prefinery-tests-")
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
+for _name in ("PREFINERY_LAKE", "PREFINERY_CACHE", "PREFINERY_WAREHOUSE", "PREFINERY_REGISTRY", "PREFINERY_OFFLINE"):
+    os.environ.pop(_name, None)
+os.environ["PREFINERY_HOME"] = _STATE
+os.environ["DAGSTER_HOME"] = os.path.join(_STATE, "dagster_home")
+
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache

@@ -48,7 +48,12 @@ def parse_annotation(record: Any, ctx: RecordContext) -> list:
     if p_output_2 > 0.5:
         chosen, rejected, fields, side = output_2, output_1, ("output_2", "output_1"), "2"
     else:
-        chosen, rejected, fields, side = output_1, output_2, ("output_1", "output_2"), "1" if p_output_2 < 0.5 else "tie"
+        chosen, rejected, fields, side = (
+            output_1,
+            output_2,
+            ("output_1", "output_2"),
+            "1" if p_output_2 < 0.5 else "tie",
+        )
     return [
         pair(
             user_turn(instruction),

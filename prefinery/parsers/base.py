@@ -14,7 +14,8 @@ format shares (empty texts, identical responses), so each parser only reads its 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -47,9 +48,10 @@ class ParseError(Exception):
         self.field = field
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, ParseError)
-            and (self.reason, self.message, self.field) == (other.reason, other.message, other.field)
+        return isinstance(other, ParseError) and (self.reason, self.message, self.field) == (
+            other.reason,
+            other.message,
+            other.field,
         )
 
     def __hash__(self) -> int:
@@ -149,6 +151,25 @@ def get_field(record: Mapping[str, Any], name: str, expected: type | tuple[type,
     return value
 
 
+def instruction_text(record: Mapping[str, Any], name: str = "instruction") -> str:
+    """A required instruction: the instruction is the task, so an input alone is no prompt."""
+    instruction = get_field(record, name, str)
+    if not instruction.strip():
+        raise ParseError(Reason.EMPTY_PROMPT, f"field {name!r} is empty or whitespace only", field=name)
+    return instruction
+
+
+@contextmanager
+def nested_fields(path: str) -> Iterator[None]:
+    """Name a nested field by its full path (``messages[1].content.answer``) when reading it fails."""
+    try:
+        yield
+    except ParseError as rejection:
+        full = f"{path}.{rejection.field}"
+        message = rejection.message.replace(f"field {rejection.field!r}", f"field {full!r}", 1)
+        raise ParseError(rejection.reason, message, field=full) from None
+
+
 def get_optional(record: Mapping[str, Any], name: str, expected: type | tuple[type, ...], default: Any = None) -> Any:
     if record.get(name) is None:
         return default
@@ -179,7 +200,14 @@ def _is_type(value: Any, expected: type | tuple[type, ...]) -> bool:
 
 
 def _type_names(expected: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", list: "an array", dict: "an object"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "an array",
+        dict: "an object",
+    }
     kinds = expected if isinstance(expected, tuple) else (expected,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 

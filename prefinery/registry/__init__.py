@@ -81,9 +81,7 @@ class LicenseTerm(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     text: str
-    dpi_name: str | None = Field(
-        default=None, description="the Data Provenance license class these terms amount to"
-    )
+    dpi_name: str | None = Field(default=None, description="the Data Provenance license class these terms amount to")
 
 
 class SourceLicense(_Strict):
@@ -93,9 +91,7 @@ class SourceLicense(_Strict):
 
 class LicenseDefinition(_Strict):
     name: str
-    dpi_name: str | None = Field(
-        default=None, description="the name the Data Provenance Initiative's taxonomy uses"
-    )
+    dpi_name: str | None = Field(default=None, description="the name the Data Provenance Initiative's taxonomy uses")
     url: str | None = None
 
 
@@ -174,9 +170,7 @@ def load_registry(path: str | Path, known_parsers: set[str] | None = None) -> Re
     return parse_registry(document, origin=str(path), known_parsers=known_parsers)
 
 
-def parse_registry(
-    document: Any, origin: str = "<registry>", known_parsers: set[str] | None = None
-) -> Registry:
+def parse_registry(document: Any, origin: str = "<registry>", known_parsers: set[str] | None = None) -> Registry:
     if not isinstance(document, dict):
         raise RegistryError(f"{origin}: expected a mapping with 'version', 'licenses' and 'sources'")
     try:

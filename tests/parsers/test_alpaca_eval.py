@@ -71,7 +71,7 @@ def test_real_annotations_match_an_independent_count(shipped):
     # Oracle: the rules of SOURCE.md applied to the files with plain json.
     expected: Counter[str | None] = Counter()
     for path in sorted({r["file"] for r in data.raw.select(["file"]).to_pylist()}):
-        for record in json.loads(gzip.decompress(open(f"{_data_root()}/{path}", "rb").read())):
+        for record in json.loads(gzip.decompress((_data_root() / path).read_bytes())):
             p = record.get("preference")
             if p is None:
                 expected["missing_label"] += 1

@@ -81,4 +81,7 @@ def test_real_harmless_base_test_split(shipped):
     # The prompt is the dialogue before the final turn, so chosen == prompt + final turn.
     first = json.loads(data.raw.column("payload")[0].as_py())
     row = examples[0]
-    assert render_dialogue([*json.loads(row["messages"]), {"role": "assistant", "content": row["chosen"]}]) == first["chosen"]
+    assert (
+        render_dialogue([*json.loads(row["messages"]), {"role": "assistant", "content": row["chosen"]}])
+        == first["chosen"]
+    )

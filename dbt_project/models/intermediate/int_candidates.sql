@@ -4,6 +4,14 @@
 {%- set staging_models = [
     'stg_hh_rlhf__pairs',
     'stg_alpaca_eval__judgments',
+    'stg_pandalm__judgments',
+    'stg_finegrained_rlhf__comparisons',
+    'stg_prometheus__judgments',
+    'stg_self_instruct__tasks',
+    'stg_gsm8k__solutions',
+    'stg_gpteacher__instructions',
+    'stg_arena_hard__prompts',
+    'stg_data_provenance__records',
 ] -%}
 
 with candidates as (

@@ -82,6 +82,8 @@ def _commit(
             continue
         model = result["unique_id"].rsplit(".", 1)[-1]
         staged = target / "external" / f"{model}.parquet"
+        # Split by source: rows of other partitions, and the all-null placeholder row
+        # dbt-duckdb writes for a model with no rows, belong to no partition of this run.
         committed[model] = lake.write_partitions(model, pq.read_table(staged), keys)
         context.log.info(f"committed {model}: " + ", ".join(f"{k}={w.rows:,}" for k, w in committed[model].items()))
     return committed

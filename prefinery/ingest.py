@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from typing import Any
 
 import duckdb
@@ -21,7 +22,7 @@ from prefinery.containers import read_records
 from prefinery.dataroot import FileResolver
 from prefinery.parsers.base import Example, ExampleKind, ParseError, Parser, RecordContext
 from prefinery.reasons import Reason
-from prefinery.registry import Source
+from prefinery.registry import FileFormat, Source, SourceFile
 
 RAW_SCHEMA = pa.schema(
     [
@@ -74,30 +75,36 @@ PROGRESS_EVERY_SECONDS = 5.0
 def read_source(source: Source, resolver: FileResolver, log: Log | None = None) -> pa.Table:
     """All raw records of a source, file by file, each file checked against its pin."""
     log = log or (lambda message: None)
-    tables = []
-    con = duckdb.connect(":memory:")
-    for number, file in enumerate(source.files, start=1):
-        resolved = resolver.resolve(source, file)
-        records = read_records(resolved.path, file.format, f"source {source.id!r}, file {file.path!r}", con)
-        if file.rows is not None and records.num_rows != file.rows:
-            log(
-                f"{file.path}: read {records.num_rows:,} records where the registry expects "
-                f"{file.rows:,}; ingesting what is there"
-            )
-        n = records.num_rows
-        tables.append(
-            pa.table(
-                {
-                    "source_id": pa.array([source.id] * n, pa.string()),
-                    "file": pa.array([file.path] * n, pa.string()),
-                    "file_sha256": pa.array([resolved.sha256] * n, pa.string()),
-                    **{name: records.column(name) for name in records.column_names},
-                },
-                schema=RAW_SCHEMA,
-            )
-        )
-        log(f"[{number}/{len(source.files)}] {file.path}: {n:,} records ({resolved.origin})")
+    # One in-memory DuckDB for all of the source's JSON arrays; none for sources without.
+    needs_duckdb = any(f.format is FileFormat.JSON for f in source.files)
+    with duckdb.connect(":memory:") if needs_duckdb else nullcontext() as con:
+        tables = [_read_file(source, file, resolver, con, log, number) for number, file in enumerate(source.files, 1)]
     return pa.concat_tables(tables) if tables else RAW_SCHEMA.empty_table()
+
+
+def _read_file(
+    source: Source,
+    file: SourceFile,
+    resolver: FileResolver,
+    con: duckdb.DuckDBPyConnection | None,
+    log: Log,
+    number: int,
+) -> pa.Table:
+    resolved = resolver.resolve(source, file)
+    records = read_records(resolved.path, file.format, f"source {source.id!r}, file {file.path!r}", con)
+    n = records.num_rows
+    if file.rows is not None and n != file.rows:
+        log(f"{file.path}: read {n:,} records where the registry expects {file.rows:,}; ingesting what is there")
+    log(f"[{number}/{len(source.files)}] {file.path}: {n:,} records ({resolved.origin})")
+    return pa.table(
+        {
+            "source_id": pa.array([source.id] * n, pa.string()),
+            "file": pa.array([file.path] * n, pa.string()),
+            "file_sha256": pa.array([resolved.sha256] * n, pa.string()),
+            **{name: records.column(name) for name in records.column_names},
+        },
+        schema=RAW_SCHEMA,
+    )
 
 
 def parse_source(
@@ -115,12 +122,13 @@ def parse_source(
     locators = raw.column("locator").to_pylist()
     payloads = raw.column("payload").to_pylist()
     decode_errors = raw.column("decode_error").to_pylist()
+    files_by_path = {f.path: f for f in source.files}
     started = last_report = time.monotonic()
 
     for i, (file_path, record_index, locator, payload, decode_error) in enumerate(
         zip(files, indices, locators, payloads, decode_errors, strict=True)
     ):
-        file = source.file(file_path)
+        file = files_by_path[file_path]
         parser_name = source.parser_for(file)
         context = RecordContext(source.id, file_path, record_index, file.options, lookups.get)
         outcomes = _parse_record(parsers[parser_name], payload, decode_error, context)

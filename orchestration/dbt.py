@@ -20,6 +20,8 @@ from dagster_dbt import DbtProject
 from prefinery.settings import PROJECT_ROOT, Settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The dbt beside this interpreter: a venv's bin/ need not be on PATH (make runs .venv/bin/...).
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path="target")
 _FINGERPRINT = DBT_PROJECT_DIR / "target" / ".source-fingerprint"
 

@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from assets import checks, ingest, normalize, sources, warehouse
-from orchestration.dbt import dbt_project
+from orchestration.dbt import DBT_EXECUTABLE, dbt_project
 from orchestration.jobs import refinery_job
 from orchestration.resources import PrefineryResource
 
@@ -16,6 +16,6 @@ defs = dg.Definitions(
     jobs=[refinery_job],
     resources={
         "prefinery": PrefineryResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     },
 )

@@ -53,7 +53,9 @@ def refinery_job() -> dg.JobDefinition:
     return defs.resolve_job_def("refinery")
 
 
-def materialize(sources: list[str] | None = None, executor: str = "multiprocess") -> list[dg.ExecuteJobResult]:
+def materialize(
+    sources: list[str] | None = None, executor: str = "multiprocess", log_level: str = "DEBUG"
+) -> list[dg.ExecuteJobResult]:
     """Run the refinery job over ``sources`` (default: all), one run per contiguous range."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
@@ -71,7 +73,10 @@ def materialize(sources: list[str] | None = None, executor: str = "multiprocess"
                 dg.execute_job(
                     dg.reconstructable(refinery_job),
                     instance=instance,
-                    run_config={"execution": {"config": {executor: {}}}},
+                    run_config={
+                        "execution": {"config": {executor: {}}},
+                        "loggers": {"console": {"config": {"log_level": log_level}}},
+                    },
                     tags={
                         "dagster/asset_partition_range_start": first,
                         "dagster/asset_partition_range_end": last,
@@ -98,7 +103,7 @@ def run_demo() -> int:
     home = dagster_home()
     print(f"Materializing every asset for every registered source (Dagster instance: {home})")
     started = time.monotonic()
-    (result,) = materialize(executor="in_process")
+    (result,) = materialize(executor="in_process", log_level="INFO")
     print(summary([result], time.monotonic() - started))
     return 0 if result.success else 1
 
@@ -120,9 +125,15 @@ def summary(results: list[dg.ExecuteJobResult], elapsed: float) -> str:
         con = lake.connect()
         counts = con.sql(f"select source_id, count(*) from {lake.scan('examples')} group by 1 order by 1").fetchall()
         quarantined = dict(con.sql(f"select source_id, count(*) from {lake.scan('quarantine')} group by 1").fetchall())
+        licenses = dict(
+            con.sql(f"select source_id, count(*) from {lake.scan('license_records')} group by 1").fetchall()
+        )
         con.close()
-        lines.append(f"\n  {'source':<30} {'examples':>9}  {'quarantined':>11}")
-        lines += [f"  {s:<30} {n:>9,}  {quarantined.get(s, 0):>11,}" for s, n in counts]
+        counts += [(s, 0) for s in sorted(licenses) if s not in dict(counts)]
+        lines.append(f"\n  {'source':<30} {'examples':>9}  {'license records':>15}  {'quarantined':>11}")
+        lines += [
+            f"  {s:<30} {n:>9,}  {licenses.get(s, 0):>15,}  {quarantined.get(s, 0):>11,}" for s, n in sorted(counts)
+        ]
     lines += [
         "",
         f"Outputs      {settings.lake_root}  (Parquet: one folder per asset, one file per source)",

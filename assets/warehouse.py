@@ -8,7 +8,7 @@ from prefinery.warehouse import build_warehouse
 
 @dg.asset(
     group_name="serve",
-    deps=["examples", "quarantine", "license_records"],
+    deps=["examples", "quarantine", "license_records", "example_scores"],
     kinds={"duckdb"},
     code_version="1",
     description="Views over every lake table in one DuckDB file; open it with `duckdb -readonly`.",

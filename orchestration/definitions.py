@@ -5,14 +5,14 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from assets import checks, ingest, normalize, sources, warehouse
+from assets import dbt_stages, ingest, quality, scores, sources, warehouse
 from orchestration.dbt import DBT_EXECUTABLE, dbt_project
 from orchestration.jobs import refinery_job
 from orchestration.resources import PrefineryResource
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([sources, ingest, normalize, warehouse]),
-    asset_checks=dg.load_asset_checks_from_modules([checks]),
+    assets=[*dg.load_assets_from_modules([sources, ingest, dbt_stages, warehouse]), *scores.score_assets],
+    asset_checks=dg.load_asset_checks_from_modules([quality]),
     jobs=[refinery_job],
     resources={
         "prefinery": PrefineryResource(),

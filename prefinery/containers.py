@@ -6,9 +6,10 @@ file (split on ``\\n`` only, so U+2028 inside a text never splits a record), or 
 top-level key of a JSON object.
 
 A problem with the *file* (truncated or mislabelled compression, the wrong container,
-an empty file) raises ``FileFormatError`` naming the file and the fix. A problem with one
-*record* (invalid UTF-8, invalid JSON) is left for the parse step to quarantine, so one
-bad line never costs the rest of the file.
+an empty or whitespace-only file, JSON Lines of which no line is JSON) raises
+``FileFormatError`` naming the file and the fix. A problem with one *record* (invalid
+UTF-8, invalid JSON) is left for the parse step to quarantine, so one bad line never
+costs the rest of the file.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import orjson
 import pyarrow as pa
 import zstandard
 
@@ -28,6 +30,8 @@ from prefinery.registry import FileFormat
 MAX_RECORD_BYTES = 64 * 1024 * 1024  # larger records need a larger DuckDB buffer per thread
 _MAGIC = {"gzip": b"\x1f\x8b", "zstd": b"\x28\xb5\x2f\xfd"}
 _SUFFIX = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+_BOM = b"\xef\xbb\xbf"
+READABLE_FORMATS = (FileFormat.JSONL, FileFormat.JSON, FileFormat.JSON_OBJECT)
 
 RAW_RECORD_SCHEMA = pa.schema(
     [
@@ -58,11 +62,15 @@ def read_records(
     if fmt is FileFormat.JSON:
         table = _read_json_array(path, compression, label, con)
     elif fmt is FileFormat.JSONL:
-        table = _read_json_lines(_decompressed(path, compression, label), label)
+        table = _read_json_lines(_decompressed(path, compression, label), label, compression)
     elif fmt is FileFormat.JSON_OBJECT:
-        table = _read_json_object(_decompressed(path, compression, label), label)
-    else:  # pragma: no cover - FileFormat and this dispatch are kept in step
-        raise FileFormatError(f"{label}: no reader for format {fmt!r}")
+        table = _read_json_object(_decompressed(path, compression, label), label, compression)
+    else:
+        readable = ", ".join(f.value for f in READABLE_FORMATS)
+        raise FileFormatError(
+            f"{label}: format {fmt.value!r} is accepted by the registry but has no reader yet "
+            f"(readable: {readable}). Convert the file to one of those and set its format."
+        )
     if progress:
         progress(f"{label}: {table.num_rows:,} records")
     return table
@@ -106,7 +114,10 @@ def _decompressed(path: Path, compression: str | None, label: str) -> bytes:
 def _read_json_array(
     path: Path, compression: str | None, label: str, con: duckdb.DuckDBPyConnection | None
 ) -> pa.Table:
-    if _first_significant_byte(path, compression, label) != b"[":
+    first = _first_significant_byte(path, compression, label)
+    if not first:
+        raise _no_records(label, compression)
+    if first != b"[":
         raise FileFormatError(
             f"{label}: declared format 'json' (one JSON array) but the file does not start with '['. "
             "If it holds one JSON object per line, set format: jsonl; "
@@ -128,7 +139,7 @@ def _read_json_array(
         if compression:
             _decompressed(path, compression, label)  # a damaged stream gets its own, clearer error
         raise FileFormatError(
-            f"{label}: not a valid JSON array: {str(exc).splitlines()[0]}. "
+            f"{label}: not a valid JSON array: {str(exc).splitlines()[0].rstrip(' .')}. "
             "Fix or re-download the file; a record-level problem cannot be isolated inside one JSON document."
         ) from None
     finally:
@@ -146,19 +157,34 @@ def _read_json_array(
 
 
 def _first_significant_byte(path: Path, compression: str | None, label: str) -> bytes:
+    """The first byte after a BOM and whitespace, however much whitespace; b"" if none."""
     opener = {"gzip": gzip.open, "zstd": lambda p, m: zstandard.open(p, m)}.get(compression or "", open)
     try:
         with opener(path, "rb") as fh:
-            head = fh.read(4096)
+            chunk = fh.read(4096).removeprefix(_BOM)
+            while chunk:
+                if stripped := chunk.lstrip():
+                    return stripped[:1]
+                chunk = fh.read(1 << 16)
     except (EOFError, OSError, zlib.error, zstandard.ZstdError):
         _decompressed(path, compression, label)
         raise
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    return head[:1]
+    return b""
 
 
-def _read_json_lines(data: bytes, label: str) -> pa.Table:
-    data = data.removeprefix(b"\xef\xbb\xbf")
+def _no_records(label: str, compression: str | None) -> FileFormatError:
+    """A file with no content at all: most often a failed download or a truncated copy."""
+    found = f"its {compression} stream holds" if compression else "it holds"
+    return FileFormatError(
+        f"{label}: the file holds no records: {found} nothing but whitespace. "
+        "Re-download it, or remove it from the registry."
+    )
+
+
+def _read_json_lines(data: bytes, label: str, compression: str | None = None) -> pa.Table:
+    data = data.removeprefix(_BOM)
+    if not data.strip():
+        raise _no_records(label, compression)
     if data.lstrip().startswith(b"["):
         try:
             whole = json.loads(data)
@@ -181,6 +207,13 @@ def _read_json_lines(data: bytes, label: str) -> pa.Table:
         locators.append(f"line {line_number}")
         payloads.append(text.removesuffix("\r"))
         errors.append(error)
+    if not any(_is_json(p) for p in payloads):
+        raise FileFormatError(
+            f"{label}: declared format 'jsonl' but none of its {len(payloads):,} lines is JSON "
+            f"({locators[0]} begins {payloads[0][:60]!r}). The file is not what its name says: "
+            "replace it with the data file (a failed download may have saved an error page), "
+            "or correct its format in the registry."
+        )
     return pa.table(
         {
             "record_index": pa.array(indices, pa.int64()),
@@ -192,11 +225,13 @@ def _read_json_lines(data: bytes, label: str) -> pa.Table:
     )
 
 
-def _read_json_object(data: bytes, label: str) -> pa.Table:
+def _read_json_object(data: bytes, label: str, compression: str | None = None) -> pa.Table:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FileFormatError(f"{label}: not valid UTF-8 ({exc}). Re-encode the file as UTF-8.") from None
+    if not text.strip():
+        raise _no_records(label, compression)
     top_level: list[list[tuple[str, object]]] = []
 
     def keep_pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -213,7 +248,7 @@ def _read_json_object(data: bytes, label: str) -> pa.Table:
             "Set format: json for an array of records."
         )
     pairs = top_level[-1]
-    payloads = [json.dumps({"key": k, "value": v}, ensure_ascii=False) for k, v in pairs]
+    payloads = [_record_text({"key": k, "value": v}) for k, v in pairs]
     return pa.table(
         {
             "record_index": pa.array(range(len(pairs)), pa.int64()),
@@ -223,3 +258,23 @@ def _read_json_object(data: bytes, label: str) -> pa.Table:
         },
         schema=RAW_RECORD_SCHEMA,
     )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _record_text(record: dict[str, object]) -> str:
+    """A record as JSON text. A lone surrogate (``"\\ud800"``, valid JSON syntax but not
+    Unicode) cannot be stored as UTF-8, so that record keeps its escapes and is
+    quarantined as invalid JSON by the parse step, like any other undecodable record."""
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record, ensure_ascii=True)
+    return text

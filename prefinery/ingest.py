@@ -22,7 +22,7 @@ from prefinery.containers import read_records
 from prefinery.dataroot import FileResolver
 from prefinery.parsers.base import Example, ExampleKind, ParseError, Parser, RecordContext
 from prefinery.reasons import Reason
-from prefinery.registry import FileFormat, Source, SourceFile
+from prefinery.registry import FileFormat, RegistryError, Source, SourceFile
 
 RAW_SCHEMA = pa.schema(
     [
@@ -116,7 +116,7 @@ def parse_source(
     """Every raw record through its file's parser; one output row per candidate."""
     log = log or (lambda message: None)
     rows: dict[str, list[Any]] = {name: [] for name in PARSED_SCHEMA.names}
-    lookups = _Lookups(raw)
+    lookups = _Lookups(source, raw)
     files = raw.column("file").to_pylist()
     indices = raw.column("record_index").to_pylist()
     locators = raw.column("locator").to_pylist()
@@ -153,6 +153,8 @@ def _parse_record(
         outcomes = list(parser(record, ctx))
     except ParseError as rejection:
         return [rejection]
+    except RegistryError:  # the entry misconfigures the parser; the message names source, file and fix
+        raise
     except Exception as exc:  # a parser bug: fail loudly, naming the record
         raise RuntimeError(
             f"parser bug on source {ctx.source_id!r}, file {ctx.file!r}, record {ctx.record_index}: {exc!r}"
@@ -230,24 +232,32 @@ def _example_columns(example: Example) -> dict[str, Any]:
 class _Lookups:
     """Join support: another file of the same source, decoded and keyed by one field."""
 
-    def __init__(self, raw: pa.Table):
+    def __init__(self, source: Source, raw: pa.Table):
+        self._source = source
         self._raw = raw
         self._cache: dict[tuple[str, str], dict[Any, Any]] = {}
 
     def get(self, file: str, key_field: str) -> Mapping[Any, Any]:
         cache_key = (file, key_field)
         if cache_key not in self._cache:
+            paths = [f.path for f in self._source.files]
+            if file not in paths:
+                raise RegistryError(
+                    f"source {self._source.id!r}: a parser option names join file {file!r}, which is not "
+                    f"one of the source's files ({', '.join(paths)}). Correct the file name in the "
+                    "registry entry's options."
+                )
             mask = pc.equal(self._raw.column("file"), file)
-            payloads = self._raw.filter(mask).column("payload").to_pylist()
-            if not payloads:
-                raise KeyError(f"join file {file!r} is not part of this source's ingested records")
             table: dict[Any, Any] = {}
-            for payload in payloads:
+            for payload in self._raw.filter(mask).column("payload").to_pylist():
                 try:
                     record = orjson.loads(payload)
                 except orjson.JSONDecodeError:
                     continue  # that record is quarantined on its own; it cannot be joined to
-                if isinstance(record, dict) and key_field in record:
-                    table.setdefault(record[key_field], record)
+                # Only a JSON string or number can be a key: an array or object is unhashable,
+                # and true would pose as 1. Such a record is rejected by its own parser.
+                key = record.get(key_field) if isinstance(record, dict) else None
+                if isinstance(key, (str, int, float)) and not isinstance(key, bool):
+                    table.setdefault(key, record)
             self._cache[cache_key] = table
         return self._cache[cache_key]

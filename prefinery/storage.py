@@ -110,6 +110,13 @@ class Lake:
         listed = ", ".join(_sql_string(str(f)) for f in files)
         return f"read_parquet([{listed}], union_by_name = true)"
 
+    def artifact_dir(self, name: str) -> Path:
+        """A folder for non-tabular state a stage keeps between runs (a distilled model, an
+        index). Write into it atomically too: build beside it, then rename."""
+        path = self.root / "_artifacts" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
     def connect(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB engine for querying lake files; never a shared database file."""
         return duckdb.connect(":memory:", config={"threads": os.cpu_count() or 1})

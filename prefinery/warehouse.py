@@ -54,7 +54,7 @@ def build_warehouse(lake: Lake, path: Path) -> Warehouse:
 def _views(lake: Lake) -> dict[str, str]:
     views = {}
     if lake.root.is_dir():
-        for base in sorted(p for p in lake.root.iterdir() if p.is_dir()):
+        for base in sorted(p for p in lake.root.iterdir() if p.is_dir() and not p.name.startswith("_")):
             if (base / PART_FILE).is_file():
                 views[base.name] = str(base / PART_FILE)
             elif lake.partitions(base.name):

@@ -4,8 +4,10 @@ A parser is a plain function ``(record, ctx) -> Sequence[Example | ParseError]``
 decoded JSON record in, one entry per candidate out (most formats give one; a record
 with six comparisons gives six). Each entry is either a canonical ``Example`` or a
 ``ParseError`` saying why that candidate cannot be used. Raising ``ParseError`` rejects
-the whole record. Any other exception is a bug in the parser and fails the run, naming
-the record, rather than quarantining data for a reason nobody chose.
+the whole record. ``ctx.option`` raises ``RegistryError`` when the registry entry lacks
+an option the parser needs: a configuration error that fails the run with the fix. Any
+other exception is a bug in the parser and fails the run, naming the record, rather than
+quarantining data for a reason nobody chose.
 
 The builders below (``pair``, ``single_response``, ``prompt_only``) hold the checks every
 format shares (empty texts, identical responses), so each parser only reads its format.
@@ -21,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from prefinery.reasons import Reason
+from prefinery.registry import RegistryError
 
 
 class ExampleKind(StrEnum):
@@ -112,16 +115,19 @@ class RecordContext:
     record_index: int
     options: Mapping[str, Any]
     # lookup(file_path, key_field) -> {key: decoded record} for another file of the same
-    # source, e.g. the pairs a judge file refers to by index.
+    # source, e.g. the pairs a judge file refers to by index. A file that is not one of
+    # the source's raises RegistryError: the entry's options name it wrongly.
     lookup: Callable[[str, str], Mapping[Any, Any]]
 
     def option(self, name: str) -> Any:
+        """A registry option; missing, it is a configuration error (not a parser bug) that fails the run."""
         try:
             return self.options[name]
         except KeyError:
-            raise KeyError(
+            raise RegistryError(
                 f"source {self.source_id!r}, file {self.file!r}: the parser needs option "
-                f"{name!r} in the registry entry's 'options'"
+                f"{name!r} in the registry entry's 'options' (given: {sorted(self.options) or 'none'}). "
+                "Add it to the file's options."
             ) from None
 
 
@@ -308,6 +314,14 @@ def _check_prompt(messages: Sequence[Message]) -> None:
     for m in messages:
         if m.get("role") not in ROLES or not isinstance(m.get("content"), str):
             raise ParseError(Reason.MALFORMED_DIALOGUE, f"bad message {m!r}: need a role in {ROLES} and string content")
+    turns = messages[1:] if messages[0]["role"] == "system" else messages
+    for position, (turn, expected) in enumerate(zip(turns, ("user", "assistant") * len(turns), strict=False), start=1):
+        if turn["role"] != expected:
+            raise ParseError(
+                Reason.MALFORMED_DIALOGUE,
+                f"turn {position} of the prompt is {turn['role']!r} where {expected!r} was due: "
+                "after an optional system turn, user and assistant must take turns",
+            )
     if messages[-1]["role"] != "user":
         raise ParseError(Reason.MALFORMED_DIALOGUE, "the prompt conversation must end on a user turn")
     if not messages[-1]["content"].strip():

@@ -70,10 +70,11 @@ def test_real_harmless_base_test_split(shipped):
     data = shipped("hh_rlhf")
     assert data.raw.num_rows == 2312  # SOURCE.md
     # SOURCE.md: 2,307 rows share the prefix before the last Assistant turn; 4 have an
-    # empty final Assistant turn (none of them among the 5 that do not share it).
-    assert data.reasons() == {None: 2303, "dialogue_prefix_mismatch": 5, "empty_response": 4}
+    # empty final Assistant turn (none of them among the 5 that do not share it). Four more
+    # have two Assistant turns in a row inside the prompt (a model turn split upstream).
+    assert data.reasons() == {None: 2299, "dialogue_prefix_mismatch": 5, "empty_response": 4, "malformed_dialogue": 4}
     examples = data.rows(reason_code=None)
-    assert len({r["example_id"] for r in examples}) == 2303
+    assert len({r["example_id"] for r in examples}) == 2299
     for row in examples:
         messages = json.loads(row["messages"])
         assert messages[-1]["role"] == "user" and row["prompt"] == messages[-1]["content"]
@@ -85,3 +86,13 @@ def test_real_harmless_base_test_split(shipped):
         render_dialogue([*json.loads(row["messages"]), {"role": "assistant", "content": row["chosen"]}])
         == first["chosen"]
     )
+
+
+def test_turns_that_do_not_alternate_are_malformed():
+    record = {
+        "chosen": dialogue("Human: q", "Assistant: a", "Assistant: b", "Human: r", "Assistant: c"),
+        "rejected": dialogue("Human: q", "Assistant: a", "Assistant: b", "Human: r", "Assistant: d"),
+    }
+    rejection = only_rejection(parse_pair, record)
+    assert rejection.reason is Reason.MALFORMED_DIALOGUE
+    assert "turn 3 of the prompt is 'assistant' where 'user' was due" in rejection.message

@@ -1,4 +1,6 @@
-"""Stage 2, normalize: the dbt project as assets, from parsed candidates to the marts.
+"""The dbt project as assets, in two stages: normalize (staging, intermediate and marts:
+parsed candidates to examples and quarantine) and scores (SQL heuristics and the
+example_scores mart, which joins the Python score tables and so runs after them).
 
 dbt runs against an in-memory DuckDB and writes each model as Parquet under its own
 target folder. Only after dbt finishes are the models that built committed into the
@@ -26,25 +28,40 @@ from orchestration.resources import PrefineryResource
 from prefinery.storage import Lake, WrittenPartition
 
 
-class NormalizeTranslator(DagsterDbtTranslator):
+class LayerTranslator(DagsterDbtTranslator):
+    """Group dbt models by stage (scores/ is its own group) and tag them with their layer."""
+
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         if unique_id.startswith("model."):
             layer = manifest["nodes"][unique_id]["fqn"][1]
-            spec = spec.replace_attributes(group_name="normalize").merge_attributes(
+            spec = spec.replace_attributes(group_name="scores" if layer == "scores" else "normalize").merge_attributes(
                 kinds={"parquet"}, tags={"layer": layer}
             )
         return spec
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project,
-    partitions_def=source_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    dagster_dbt_translator=NormalizeTranslator(),
-)
-def normalize(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery: PrefineryResource) -> Iterator[Any]:
+def dbt_stage(name: str, select: str) -> dg.AssetsDefinition:
+    @dbt_assets(
+        name=name,
+        manifest=ensure_manifest(),
+        project=dbt_project,
+        select=select,
+        partitions_def=source_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=LayerTranslator(),
+    )
+    def _stage(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery: PrefineryResource) -> Iterator[Any]:
+        yield from _build(context, dbt, prefinery)
+
+    return _stage
+
+
+normalize = dbt_stage("normalize", select="path:models/staging path:models/intermediate path:models/marts")
+score_models = dbt_stage("score_models", select="path:models/scores")
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery: PrefineryResource) -> Iterator[Any]:
     keys = list(context.partition_keys)
     lake = prefinery.lake()
     target = DBT_PROJECT_DIR / "target" / "runs" / f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:8]}"
@@ -61,7 +78,8 @@ def normalize(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery:
         if isinstance(event, dg.Output):
             model = str(event.metadata["unique_id"].value).rsplit(".", 1)[-1]
             if model in committed:
-                event = event.with_metadata({**event.metadata, **_row_metadata(committed[model])})
+                extra = _reason_metadata(lake, keys) if model == "quarantine" else {}
+                event = event.with_metadata({**event.metadata, **_row_metadata(committed[model]), **extra})
         yield event
 
     if not invocation.is_successful():
@@ -101,6 +119,23 @@ def _failures(target: Path) -> str:
         if r["status"] not in ("success", "pass")
     ]
     return "\n".join(failed) or "dbt exited with an error before running any node (see the step log)"
+
+
+def _reason_metadata(lake: Lake, keys: list[str]) -> dict[str, Any]:
+    """Quarantined rows by source and reason, as a table in the UI."""
+    counts = (
+        pq.ParquetDataset(lake.files("quarantine", keys))
+        .read(columns=["source_id", "reason_code"])
+        .to_pandas()
+        .value_counts()
+        .rename("rows")
+        .reset_index()
+    )
+    lines = ["| partition | reason | rows |", "|---|---|---:|"] + [
+        f"| {r.source_id} | {r.reason_code} | {r.rows:,} |"
+        for r in counts.sort_values(["source_id", "rows"], ascending=[True, False]).itertuples()
+    ]
+    return {"quarantined by reason": dg.MetadataValue.md("\n".join(lines))}
 
 
 def _row_metadata(partitions: dict[str, WrittenPartition]) -> dict[str, Any]:

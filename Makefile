@@ -2,13 +2,14 @@
 #   make demo   materialize the whole default graph
 #   make test   run the test suite
 #   make ui     open the Dagster UI on http://127.0.0.1:3000
+#   make mlflow open the MLflow UI on http://127.0.0.1:5000
 VENV        ?= .venv
 PYTHON      ?= python3
 BIN         := $(VENV)/bin
 INSTALLED   := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 
-.PHONY: setup demo test ui bench clean
+.PHONY: setup demo test ui mlflow bench clean
 
 setup: $(INSTALLED)
 
@@ -28,6 +29,9 @@ test: setup
 ui: setup
 	$(BIN)/python -c "from orchestration.launch import dagster_home; dagster_home()"
 	$(BIN)/dagster dev --workspace workspace.yaml --host 127.0.0.1 --port 3000
+
+mlflow: setup
+	$(BIN)/mlflow ui --backend-store-uri "$$($(BIN)/python -c 'from models.tracking import default_tracking_uri; print(default_tracking_uri())')" --host 127.0.0.1 --port 5000
 
 bench: setup
 	$(BIN)/python -m benchmarks.run

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from models.tracking import UI_URL, default_tracking_uri
 from prefinery.settings import PROJECT_ROOT, Settings
 from prefinery.storage import Lake
 
@@ -118,7 +119,11 @@ def summary(results: list[dg.ExecuteJobResult], elapsed: float) -> str:
             for e in result.all_events
             if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
         ]
-        lines += [f"  failed check {c.asset_key.to_user_string()}: {c.check_name}" for c in failed]
+        lines += [
+            f"  {'failed' if c.severity == dg.AssetCheckSeverity.ERROR else 'warning from'} check "
+            f"{c.asset_key.to_user_string()}: {c.check_name}"
+            for c in failed
+        ]
     lines.append(f"Finished in {elapsed:.0f} s.")
     lake = Lake(settings.lake_root)
     if lake.partitions("examples"):
@@ -134,11 +139,20 @@ def summary(results: list[dg.ExecuteJobResult], elapsed: float) -> str:
         lines += [
             f"  {s:<30} {n:>9,}  {licenses.get(s, 0):>15,}  {quarantined.get(s, 0):>11,}" for s, n in sorted(counts)
         ]
+    if lake.exists("reward_model_evaluation"):
+        from models.evaluation import comparisons
+
+        lines.append(f"\n  {'held-out split':<30} {'reward model':>12}  {'longer wins':>11}  {'bag of words':>12}")
+        lines += [
+            f"  {c.split:<30} {c.model:>12.3f}  {c.length:>11.3f}  {c.bag_of_words:>12.3f}"
+            for c in comparisons(lake.read("reward_model_evaluation"))
+        ]
     lines += [
         "",
         f"Outputs      {settings.lake_root}  (Parquet: one folder per asset, one file per source)",
         f"SQL          duckdb -readonly {settings.warehouse_path}",
         f"UI           make ui, then http://127.0.0.1:3000  (instance: {os.environ['DAGSTER_HOME']})",
+        f"MLflow       make mlflow, then {UI_URL}  (store: {default_tracking_uri(settings)})",
         f"Project      {PROJECT_ROOT}",
     ]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from models.tracking import EXPERIMENT, REGISTERED_MODEL, UI_URL, Tracking, default_tracking_uri
 from prefinery.dataroot import FileResolver
 from prefinery.parsers import PARSERS
 from prefinery.registry import Registry, load_registry
@@ -34,3 +35,17 @@ class PrefineryResource(dg.ConfigurableResource):
 
     def resolver(self, log: Callable[[str], None]) -> FileResolver:
         return FileResolver(self.settings(), log=log)
+
+
+class MlflowResource(dg.ConfigurableResource):
+    """MLflow tracking and registry for reward models. Unset ``tracking_uri``:
+    PREFINERY_MLFLOW_URI, else SQLite at <PREFINERY_HOME>/mlflow/mlflow.db, artifacts beside it."""
+
+    tracking_uri: str | None = None
+    experiment: str = EXPERIMENT
+    registered_model: str = REGISTERED_MODEL
+    ui_url: str = UI_URL
+
+    def tracking(self) -> Tracking:
+        uri = self.tracking_uri or default_tracking_uri()
+        return Tracking(uri, self.experiment, self.registered_model, self.ui_url)

@@ -26,7 +26,13 @@ def test_every_asset_materializes_for_every_source_with_all_checks_green(refiner
     checks = [
         e.asset_check_evaluation_data for e in refinery_run.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
-    failed = [f"{c.asset_key.to_user_string()}:{c.check_name}" for c in checks if not c.passed]
+    # WARN checks (e.g. the reward model beating the length baseline) ask a human to look;
+    # every blocking one must pass.
+    failed = [
+        f"{c.asset_key.to_user_string()}:{c.check_name}"
+        for c in checks
+        if not c.passed and c.severity == dg.AssetCheckSeverity.ERROR
+    ]
     assert checks and not failed, failed
     assert any(c.check_name == "conservation" for c in checks)
 

@@ -5,6 +5,8 @@
 - ``examples_expectations`` (on examples): the canonical schema and the rules every
   consumer relies on (Great Expectations suites in prefinery/quality/suites.py).
 - ``conservation`` (on examples): records read = examples + license records + quarantined.
+- ``dataset_expectations`` (on dataset_default): complete pairs, and no prompt both trained
+  on and held out.
 - ``quarantine_reasons`` (on quarantine): counts by reason per source; warns when a
   source quarantines an unusual share of its rows.
 ERROR results block downstream assets; WARN results are for a human to look at.
@@ -16,12 +18,14 @@ from collections.abc import Callable
 import dagster as dg
 import pandas as pd
 
+from models.data import DATASET_COLUMNS, DEFAULT_DATASET
 from orchestration.partitions import source_partitions
 from orchestration.resources import PrefineryResource
 from prefinery.conservation import ledger
 from prefinery.quality.expectations import Severity, Suite, SuiteOutcome, validate
-from prefinery.quality.frames import examples_frame, raw_frame
-from prefinery.quality.suites import examples_suite, raw_records_suite, score_table_suite
+from prefinery.quality.frames import dataset_frame, examples_frame, raw_frame
+from prefinery.quality.suites import dataset_suite, examples_suite, raw_records_suite, score_table_suite
+from prefinery.registry import Role
 from prefinery.scoring import SCORERS
 from prefinery.storage import Lake
 
@@ -163,6 +167,18 @@ def quarantine_reasons(context: dg.AssetCheckExecutionContext, prefinery: Prefin
             "sources over the warning share": ", ".join(high) or "none",
         },
     )
+
+
+@dg.asset_check(
+    asset="dataset_default",
+    blocking=True,
+    description="The default dataset version: complete, unique pairs with a train split; no prompt group both "
+    "trained on and held out; no eval-role source in train.",
+)
+def dataset_expectations(prefinery: PrefineryResource) -> dg.AssetCheckResult:
+    eval_sources = [s.id for s in prefinery.registry().sources if s.role is Role.EVAL]
+    frame = dataset_frame(prefinery.lake().read(DEFAULT_DATASET), eval_sources)
+    return _expectations_result({DEFAULT_DATASET: validate(frame, dataset_suite(DATASET_COLUMNS))})
 
 
 def _score_check(scorer) -> dg.AssetChecksDefinition:

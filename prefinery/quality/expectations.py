@@ -10,6 +10,7 @@ a human should look at. ``dagster-ge`` supports only GX < 1, so the Dagster side
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -109,15 +110,22 @@ def validate(frame: pd.DataFrame, suite: Suite) -> SuiteOutcome:
     return SuiteOutcome(suite=suite.name, rows=len(frame), outcomes=outcomes)
 
 
+def _render(condition: Any) -> str:
+    """A GX row condition as the reader would write it: ``kind == "preference"``."""
+    if hasattr(condition, "model_dump"):
+        condition = condition.model_dump()
+    if isinstance(condition, dict) and condition.get("type") == "comparison":
+        return f"{condition['column']['name']} {condition['operator'].lower()} {json.dumps(condition['parameter'])}"
+    return str(condition)
+
+
 def _outcome(rule: Rule, result: Any, id_columns: Sequence[str]) -> RuleOutcome:
     config = result.expectation_config
     arguments = {k: v for k, v in config.kwargs.items() if k in ("column", "column_list", "column_set")}
     target = ", ".join(str(v) if not isinstance(v, list | set) else "+".join(map(str, v)) for v in arguments.values())
     condition = config.kwargs.get("row_condition")
-    if isinstance(condition, dict):  # GX keeps a pandas condition as a pass-through filter
-        condition = condition.get("pass_through_filter")
     if condition:
-        target += f" where {condition}"
+        target += f" where {_render(condition)}"
     details = result.result or {}
     failing = details.get("unexpected_count")
     if failing is None:  # table-level expectations report an observed value, not rows

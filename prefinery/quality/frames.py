@@ -5,6 +5,8 @@ partition, which bounds a frame's size."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -54,6 +56,22 @@ def examples_frame(examples: pa.Table) -> pd.DataFrame:
     rows = examples.select(["messages", "chosen", "rejected", "response", "kind"]).to_pylist()
     derived = pd.DataFrame([_derive(r) for r in rows], columns=list(DERIVED_EXAMPLE_COLUMNS))
     return pd.concat([examples.to_pandas(), derived], axis=1)
+
+
+DERIVED_DATASET_COLUMNS = ("chosen_differs", "group_in_train_and_held_out", "eval_source_in_train")
+HELD_BACK_SPLITS = ("train", "excluded")  # every other split is held out for evaluation
+
+
+def dataset_frame(dataset: pa.Table, eval_sources: Iterable[str]) -> pd.DataFrame:
+    """A dataset version with the rules that span rows made per-row: whether the row's
+    prompt group is both trained on and held out, whether an eval source leaked into train."""
+    frame = dataset.to_pandas()
+    frame["chosen_differs"] = frame["chosen"] != frame["rejected"]
+    trained = set(frame.loc[frame["split"] == "train", "prompt_group"])
+    held_out = set(frame.loc[~frame["split"].isin(HELD_BACK_SPLITS), "prompt_group"])
+    frame["group_in_train_and_held_out"] = frame["prompt_group"].isin(trained & held_out)
+    frame["eval_source_in_train"] = frame["source_id"].isin(set(eval_sources)) & (frame["split"] == "train")
+    return frame
 
 
 def raw_frame(raw: pa.Table, parsed: pa.Table) -> pd.DataFrame:

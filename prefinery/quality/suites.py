@@ -3,24 +3,26 @@ what downstream stages rely on, WARN rules what a human should look at."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column, Condition
 
 from prefinery.parsers.base import AnnotatorType, ExampleKind
 from prefinery.quality.expectations import Rule, Severity, Suite
-from prefinery.quality.frames import DERIVED_EXAMPLE_COLUMNS, EXAMPLE_COLUMNS
+from prefinery.quality.frames import DERIVED_DATASET_COLUMNS, DERIVED_EXAMPLE_COLUMNS, EXAMPLE_COLUMNS
 from prefinery.reasons import Reason
 from prefinery.scoring.base import Scorer
 
 ERROR, WARN = Severity.ERROR, Severity.WARN
-PREFERENCE = 'kind == "preference"'
-SINGLE_RESPONSE = 'kind in ["sft", "ratings"]'
-LABELLED = 'kind in ["preference", "ratings"]'
+KIND = Column("kind")
+PREFERENCE = KIND == "preference"
+SINGLE_RESPONSE = KIND.is_in(["sft", "ratings"])
+LABELLED = KIND.is_in(["preference", "ratings"])
 
 
-def _where(condition: str) -> dict[str, str]:
-    return {"row_condition": condition, "condition_parser": "pandas"}
+def _where(condition: Condition) -> dict[str, Condition]:
+    return {"row_condition": condition}
 
 
 def examples_suite(known_licenses: Iterable[str]) -> Suite:
@@ -104,7 +106,7 @@ def examples_suite(known_licenses: Iterable[str]) -> Suite:
         ),
         Rule(
             gxe.ExpectColumnValuesToBeBetween(
-                column="label", min_value=0.0, max_value=1.0, **_where('kind == "ratings"')
+                column="label", min_value=0.0, max_value=1.0, **_where(KIND == "ratings")
             ),
             ERROR,
             "a rating is scaled to [0, 1]",
@@ -187,6 +189,48 @@ def raw_records_suite() -> Suite:
         ),
     ]
     return Suite("raw_records", tuple(rules), id_columns=("file", "record_index"))
+
+
+def dataset_suite(columns: Sequence[str]) -> Suite:
+    """A dataset version training reads: complete pairs, and nothing evaluated on that was trained on."""
+    rules = [
+        Rule(
+            gxe.ExpectTableColumnsToMatchSet(column_set=[*columns, *DERIVED_DATASET_COLUMNS], exact_match=True),
+            ERROR,
+            "training and export read these columns",
+        ),
+        *[
+            Rule(gxe.ExpectColumnValuesToNotBeNull(column=c), ERROR, "every pair is complete and has its split")
+            for c in ("example_id", "split", "prompt_group", "source_id", "messages", "chosen", "rejected", "label")
+        ],
+        Rule(gxe.ExpectColumnValuesToBeUnique(column="example_id"), ERROR, "a pair appears once in a version"),
+        Rule(
+            gxe.ExpectColumnDistinctValuesToContainSet(column="split", value_set=["train"]),
+            ERROR,
+            "a version without training pairs trains nothing",
+        ),
+        Rule(
+            gxe.ExpectColumnValuesToBeBetween(column="label", min_value=0.5, max_value=1.0),
+            ERROR,
+            "a preference label is the chosen side's strength",
+        ),
+        Rule(
+            gxe.ExpectColumnValuesToBeInSet(column="chosen_differs", value_set=[True]),
+            ERROR,
+            "a pair compares two responses",
+        ),
+        Rule(
+            gxe.ExpectColumnValuesToBeInSet(column="group_in_train_and_held_out", value_set=[False]),
+            ERROR,
+            "no prompt is both trained on and evaluated on",
+        ),
+        Rule(
+            gxe.ExpectColumnValuesToBeInSet(column="eval_source_in_train", value_set=[False]),
+            ERROR,
+            "eval-role sources are kept out of training",
+        ),
+    ]
+    return Suite("dataset", tuple(rules), id_columns=("example_id",))
 
 
 def score_table_suite(scorer: Scorer, examples: int) -> Suite:

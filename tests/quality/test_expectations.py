@@ -141,3 +141,51 @@ def test_every_raw_record_must_reach_the_parser_output():
 def test_the_frame_keeps_every_canonical_column():
     frame = examples_frame(pa.Table.from_pylist([example(0)]))
     assert set(EXAMPLE_COLUMNS) <= set(frame.columns)
+
+
+def pair(i: int, split: str, group: str, source: str = "s", **overrides) -> dict:
+    row = {
+        "example_id": f"{i:032x}",
+        "content_hash": f"{i:032x}",
+        "split": split,
+        "prompt_group": group,
+        "source_id": source,
+        "annotator_type": "human",
+        "annotator": "crowd",
+        "messages": json.dumps([{"role": "user", "content": f"Prompt {group}"}]),
+        "chosen": "Hi there!",
+        "rejected": "Go away.",
+        "label": 1.0,
+        "is_tie": False,
+    }
+    row.update(overrides)
+    return row
+
+
+def validate_dataset(rows: list[dict]):
+    from models.data import DATASET_COLUMNS
+    from prefinery.quality.frames import dataset_frame
+    from prefinery.quality.suites import dataset_suite
+
+    return validate(dataset_frame(pa.Table.from_pylist(rows), eval_sources=["held"]), dataset_suite(DATASET_COLUMNS))
+
+
+def test_a_clean_dataset_version_passes():
+    outcome = validate_dataset([pair(0, "train", "a"), pair(1, "hh_heldout", "b"), pair(2, "excluded", "b")])
+    assert outcome.failures == []
+
+
+def test_a_prompt_both_trained_on_and_held_out_is_an_error_naming_its_rows():
+    outcome = validate_dataset([pair(0, "train", "a"), pair(1, "hh_heldout", "a"), pair(2, "train", "b")])
+    assert failed(outcome) == {
+        "expect_column_values_to_be_in_set(group_in_train_and_held_out)": (Severity.ERROR, [f"{0:032x}", f"{1:032x}"])
+    }
+
+
+def test_an_eval_source_in_train_and_a_version_without_train_are_errors():
+    leaked = validate_dataset([pair(0, "train", "a", source="held"), pair(1, "train", "b")])
+    assert failed(leaked) == {
+        "expect_column_values_to_be_in_set(eval_source_in_train)": (Severity.ERROR, [f"{0:032x}"])
+    }
+    untrained = validate_dataset([pair(0, "held", "a", source="held")])
+    assert list(failed(untrained)) == ["expect_column_distinct_values_to_contain_set(split)"]

@@ -1,0 +1,1 @@
+"""Prefinery's domain logic: plain Python over Arrow tables, no Dagster (see docs/architecture.md)."""

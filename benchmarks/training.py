@@ -35,7 +35,7 @@ import torch.nn.functional as F
 import transformers
 
 from benchmarks import PeakRss, machine, release_free_memory
-from models.backbone import Backbone, Encoded, collate, embed, encode_pairs, load_backbone, render_prompt
+from models.backbone import Backbone, Encoded, collate, embed, encode_pairs, load_backbone, offline_copy, render_prompt
 from models.config import DEFAULT_BACKBONE, TrainingConfig
 from models.data import build_dataset, training_pairs
 from models.device import autocast, autocast_dtype, describe, resolve_device
@@ -96,6 +96,8 @@ def run(output_dir: Path, quick: bool) -> dict[str, Any]:
         if not math.isfinite(figures["last_loss"]):
             failures.append(f"full fine-tune ({label}) loss is not finite")
 
+    gpu_full = _gpu_fine_tunes(pairs, device, dtype, quick) if device.type == "cuda" else None
+
     n_head, n_encoded = head_pairs.num_rows, len(encoded)
     stages = {
         "embed": {
@@ -105,6 +107,7 @@ def run(output_dir: Path, quick: bool) -> dict[str, Any]:
         },
         "head_only": head,
         "full": {"bucketed": full, "padded": full_padded},
+        "gpu_full": gpu_full or "not run: no CUDA device",
     }
     head_first_epoch = n_head / (head["embed_seconds"] + head["train_seconds"] / head["epochs"])
     ratios = {
@@ -242,9 +245,17 @@ def _head_only(backbone: Backbone, pairs: pa.Table, device: torch.device, dtype:
     }
 
 
-def _fine_tune(pairs: pa.Table, batch_size: int, device: torch.device, dtype: torch.dtype | None, padded: bool) -> dict:
+def _fine_tune(
+    pairs: pa.Table,
+    batch_size: int,
+    device: torch.device,
+    dtype: torch.dtype | None,
+    padded: bool,
+    reference: str = DEFAULT_BACKBONE,
+    allowed_roots: list[Path] | None = None,
+) -> dict:
     """One epoch of full fine-tuning from the same initial weights and seed."""
-    backbone = load_backbone(DEFAULT_BACKBONE)
+    backbone = load_backbone(reference, allowed_roots)
     config = TrainingConfig(mode="full", epochs=1, batch_size=batch_size)
     texts = _texts(pairs)
     chosen = encode_pairs(backbone.tokenizer, texts["prompts"], texts["chosen"], MAX_LENGTH)
@@ -272,13 +283,16 @@ def _fine_tune(pairs: pa.Table, batch_size: int, device: torch.device, dtype: to
     warm_up = RewardModel(backbone, HeadSpec(backbone.hidden_size, 0, 0.1, "response_mean", MAX_LENGTH))
     warm_generator = seed_everything(0)
     train(warm_up, lambda: _first(batches(warm_generator)), 1, config, device, dtype)  # allocations, kernels
-    backbone = load_backbone(DEFAULT_BACKBONE)  # back to the initial weights
+    backbone = load_backbone(reference, allowed_roots)  # back to the initial weights
     generator = seed_everything(0)
     model = RewardModel(backbone, HeadSpec(backbone.hidden_size, 0, 0.1, "response_mean", MAX_LENGTH))
     n_batches = math.ceil(pairs.num_rows / batch_size)
     timed = _timed(lambda: train(model, lambda: batches(generator), n_batches, config, device, dtype))
     lengths = [max(c, r) for c, r in zip(chosen.lengths(), rejected.lengths(), strict=True)]
     return {
+        "backbone": reference,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "tokens": sum(chosen.lengths()) + sum(rejected.lengths()),
         "pairs": pairs.num_rows,
         "batch_size": batch_size,
         "seconds": timed["seconds"],
@@ -287,6 +301,51 @@ def _fine_tune(pairs: pa.Table, batch_size: int, device: torch.device, dtype: to
         "padding_share": _padding_share(lengths, batch_size, bucket=not padded),
         "last_loss": timed["result"].last_loss,
     }
+
+
+# Dense bf16 peak of the GPUs this project is measured on (NVIDIA datasheets, SXM parts).
+PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12}
+LARGER_BACKBONE_SHAPE = {
+    "num_hidden_layers": 12,
+    "hidden_size": 768,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+}
+
+
+def _gpu_fine_tunes(pairs: pa.Table, device: torch.device, dtype: torch.dtype | None, quick: bool) -> dict:
+    """Full fine-tune throughput and MFU on CUDA for the default backbone and a larger one.
+
+    The larger one is BERT-base shaped (12 layers, 768 wide: ~5x MiniLM's parameters) with
+    MiniLM's tokenizer and random weights: throughput does not depend on the weights, and
+    no hub is reachable. MFU counts 6 FLOPs per parameter per non-padding token (forward
+    and backward), without attention's quadratic term, against the GPU's dense bf16 peak."""
+    name = torch.cuda.get_device_name(device)
+    peak = next((flops for model, flops in PEAK_BF16_FLOPS.items() if model in name), None)
+    batch_pairs = pairs.slice(0, 64 if quick else 512)
+    results = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        larger = _larger_backbone(Path(scratch))
+        for label, reference, roots in (("default", DEFAULT_BACKBONE, None), ("larger", str(larger), [larger.parent])):
+            print(f"  gpu: full fine-tune of the {label} backbone on {name}", flush=True)
+            figures = _fine_tune(batch_pairs, 32, device, dtype, padded=False, reference=reference, allowed_roots=roots)
+            achieved = 6 * figures["parameters"] * figures["tokens"] / figures["seconds"]
+            results[label] = {**figures, "achieved_tflops": achieved / 1e12, "mfu": achieved / peak if peak else None}
+    return {"gpu": name, "peak_bf16_tflops": peak / 1e12 if peak else None, "backbones": results}
+
+
+def _larger_backbone(folder: Path) -> Path:
+    """A BERT-base-shaped model beside MiniLM's tokenizer, saved as safetensors."""
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    base = offline_copy(DEFAULT_BACKBONE)
+    config = AutoConfig.from_pretrained(base)
+    for key, value in LARGER_BACKBONE_SHAPE.items():
+        setattr(config, key, value)
+    target = folder / "bert-base-shaped"
+    AutoModel.from_config(config).save_pretrained(target, safe_serialization=True)
+    AutoTokenizer.from_pretrained(base).save_pretrained(target)
+    return target
 
 
 def _first(batches: Iterator[PairBatch]) -> Iterator[PairBatch]:

@@ -10,6 +10,7 @@ share a DuckDB file. dbt tests become asset checks; those with severity error bl
 everything downstream.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -66,12 +67,12 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery: Pr
     lake = prefinery.lake()
     target = DBT_PROJECT_DIR / "target" / "runs" / f"{context.run.run_id[:8]}-{uuid.uuid4().hex[:8]}"
     (target / "external").mkdir(parents=True)
-    # dagster-dbt passes this process's environment to dbt: the run's partitions and lake.
-    os.environ["PREFINERY_PARTITIONS"] = ",".join(keys)
-    os.environ["PREFINERY_LAKE"] = str(lake.root)
     context.log.info(f"dbt build for partitions {keys}, outputs staged in {target}")
-
-    invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
+    # dagster-dbt hands dbt a copy of this process's environment when it starts the
+    # subprocess: set the run's partitions and lake for that moment only, so nothing leaks
+    # into later runs of a long-lived process.
+    with _environment(PREFINERY_PARTITIONS=",".join(keys), PREFINERY_LAKE=str(lake.root)):
+        invocation = dbt.cli(["build"], context=context, target_path=target, raise_on_error=False)
     events = list(invocation.stream())
     committed = _commit(lake, target, keys, context)
     for event in events:
@@ -88,6 +89,20 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, prefinery: Pr
             metadata={"failed nodes": _failures(target)},
         )
     shutil.rmtree(target, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _commit(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import dagster as dg
 import pytest
@@ -115,3 +116,10 @@ def test_runs_are_recorded_in_the_sqlite_instance(refinery_run):
         record = instance.get_run_record_by_id(refinery_run.run_id)
         assert record.dagster_run.is_success
         assert str(instance.run_storage.__class__.__name__).startswith("SqliteRunStorage")
+
+
+def test_a_run_leaves_the_process_environment_as_it_found_it(refinery_run):
+    """dbt gets the run's lake and partitions through its environment; they must not leak
+    into later runs in the same process (another test's lake, another backfill's keys)."""
+    assert refinery_run.success
+    assert not {"PREFINERY_LAKE", "PREFINERY_PARTITIONS"} & set(os.environ)

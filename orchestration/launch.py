@@ -55,12 +55,17 @@ def refinery_job() -> dg.JobDefinition:
 
 
 def materialize(
-    sources: list[str] | None = None, executor: str = "multiprocess", log_level: str = "DEBUG"
+    sources: list[str] | None = None,
+    executor: str = "multiprocess",
+    log_level: str = "DEBUG",
+    selection: str | None = None,
 ) -> list[dg.ExecuteJobResult]:
-    """Run the refinery job over ``sources`` (default: all), one run per contiguous range."""
+    """Run the refinery job over ``sources`` (default: all), one run per contiguous range;
+    ``selection`` (Dagster's selection syntax) narrows it to some assets and their checks."""
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     dagster_home()
+    assets = _selected_assets(selection) if selection else None
     from orchestration.partitions import source_partitions
 
     keys = source_partitions.get_partition_keys()
@@ -83,9 +88,22 @@ def materialize(
                         "dagster/asset_partition_range_end": last,
                     },
                     raise_on_error=False,
+                    asset_selection=assets,
                 )
             )
     return results
+
+
+def _selected_assets(selection: str) -> list[dg.AssetKey]:
+    from orchestration.definitions import defs
+
+    try:
+        keys = dg.AssetSelection.from_string(selection).resolve(defs.resolve_asset_graph())
+    except Exception as error:  # the parser's own errors say little about where
+        raise ValueError(f"cannot read the asset selection {selection!r}: {error}") from error
+    if not keys:
+        raise ValueError(f"the asset selection {selection!r} matches no asset")
+    return sorted(keys)
 
 
 def _ranges(keys: list[str], wanted: list[str]) -> list[tuple[str, str]]:

@@ -21,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="materialize the graph for the given sources")
     run.add_argument("sources", nargs="+", metavar="SOURCE")
     run.add_argument("--executor", choices=("multiprocess", "in_process"), default="multiprocess")
+    run.add_argument(
+        "--select",
+        metavar="SELECTION",
+        help="only these assets, in Dagster's selection syntax, e.g. 'group:ingest or group:normalize' "
+        "(default: every asset)",
+    )
     sources = commands.add_parser("sources", help="inspect the source registry").add_subparsers(
         dest="action", required=True
     )
@@ -38,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.launch import materialize, summary
 
         started = time.monotonic()
-        results = materialize(args.sources, executor=args.executor)
+        results = materialize(args.sources, executor=args.executor, selection=args.select)
         print(summary(results, time.monotonic() - started))
         return 0 if all(r.success for r in results) else 1
     return _sources(args.action)

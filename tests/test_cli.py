@@ -45,3 +45,14 @@ def test_run_refuses_an_unknown_source():
 
     with pytest.raises(ValueError, match="unknown source"):
         materialize(["no_such_source"])
+
+
+def test_run_refuses_a_selection_that_matches_nothing_or_cannot_be_read():
+    import pytest
+
+    from orchestration.launch import materialize
+
+    with pytest.raises(ValueError, match="'key:no_such_asset' matches no asset"):
+        materialize(["hh_rlhf"], selection="key:no_such_asset")
+    with pytest.raises(ValueError, match="cannot read the asset selection 'group:ingest or'"):
+        materialize(["hh_rlhf"], selection="group:ingest or")

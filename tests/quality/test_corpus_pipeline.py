@@ -33,7 +33,10 @@ RUN = """
 import json
 from orchestration.launch import materialize
 
-(result,) = materialize(executor="in_process", log_level="WARNING")
+# Ingest, normalize and their checks: what decides each record's fate.
+(result,) = materialize(
+    executor="in_process", log_level="WARNING", selection="group:sources or group:ingest or group:normalize"
+)
 failed_checks = [
     e.asset_check_evaluation_data for e in result.all_events
     if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
